@@ -1,0 +1,1 @@
+"""Benchmarks: ``make bench`` prints figures as ratios against a baseline in the same run."""
