@@ -10,7 +10,16 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-__all__ = ["articles", "issues", "metadata"]
+__all__ = [
+    "articles",
+    "issues",
+    "lists",
+    "membership_sections",
+    "memberships",
+    "metadata",
+    "subscribers",
+    "suppressions",
+]
 
 metadata = sa.MetaData()
 
@@ -42,4 +51,67 @@ issues = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("data", sa.Text, nullable=False),
     sa.UniqueConstraint("number", "version", name="uq_issues_number_version"),
+)
+
+# -- audience (migration 0002) ------------------------------------------------
+
+lists = sa.Table(
+    "lists",
+    metadata,
+    sa.Column("id", sa.String(100), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+subscribers = sa.Table(
+    "subscribers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # Stored lower-cased: addresses are unique case-insensitively.
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("consent_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("consent_source", sa.Text, nullable=True),
+    sa.Column("consent_ip", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+memberships = sa.Table(
+    "memberships",
+    metadata,
+    sa.Column("subscriber_id", sa.Integer, sa.ForeignKey("subscribers.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("list_id", sa.String(100), sa.ForeignKey("lists.id", ondelete="CASCADE"),
+              primary_key=True),
+    # pending until confirmed, active, or unsubscribed from this list only.
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("format", sa.String(8), nullable=False),
+    sa.Column("language", sa.String(16), nullable=True),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Sections of interest per membership; no rows means every section. A table,
+# not a JSON column, so the audience query filters in SQL on both databases.
+membership_sections = sa.Table(
+    "membership_sections",
+    metadata,
+    sa.Column("subscriber_id", sa.Integer, primary_key=True),
+    sa.Column("list_id", sa.String(100), primary_key=True),
+    sa.Column("section", sa.String(200), primary_key=True),
+    sa.ForeignKeyConstraint(["subscriber_id", "list_id"],
+                            ["memberships.subscriber_id", "memberships.list_id"],
+                            ondelete="CASCADE"),
+)
+
+suppressions = sa.Table(
+    "suppressions",
+    metadata,
+    # SHA-256 of the lower-cased address: erasure keeps no address, yet the
+    # address is never mailed again.
+    sa.Column("email_hash", sa.String(64), primary_key=True),
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
