@@ -25,7 +25,6 @@ and builds the validated, content-hashed Issue.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -39,6 +38,7 @@ from publisher.content import Article, Block, Issue, IssueSection, Publication
 from publisher.errors import ContentError, NotFoundError
 from publisher.sources.markdown import markdown_blocks
 from publisher.store import Store
+from publisher.tomlfile import load_toml
 
 __all__ = ["Plan", "PlanSection", "assemble", "read_plan", "select_articles"]
 
@@ -117,17 +117,7 @@ def _plan_section(data: object, source: str, where: str) -> PlanSection:
 
 def read_plan(path: Path) -> Plan:
     """Read and check a plan file; every problem names the file and field."""
-    source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ContentError("plan file not found", source=source) from None
-    except UnicodeDecodeError:
-        raise ContentError("is not valid UTF-8", source=source) from None
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc).split(" (at line")[0]
-        raise ContentError(msg, source=source, line=getattr(exc, "lineno", None)) from None
-    return _plan_from(data, source)
+    return _plan_from(load_toml(path, ContentError), str(path))
 
 
 def _plan_from(data: dict[str, Any], source: str) -> Plan:

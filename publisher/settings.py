@@ -19,7 +19,6 @@ else a SQLite file ``publisher.db`` in the data directory.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -32,6 +31,7 @@ from publisher.content import Brand, Publication
 from publisher.errors import ConfigError, ContentError
 from publisher.fetch import FetchOptions
 from publisher.store.db import sqlite_url
+from publisher.tomlfile import load_toml
 
 __all__ = ["DEFAULT_CONFIG", "Settings", "load_settings"]
 
@@ -149,17 +149,6 @@ def _db_url(t: _Table, data_dir: Path, override: str | None) -> str:
     return url or sqlite_url(data_dir / "publisher.db")
 
 
-def _read_file(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError("settings file not found", source=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise ConfigError(str(exc).split(" (at line")[0], source=str(path), line=line) from None
-
-
 def _resolve_path(explicit: str | Path | None) -> Path | None:
     chosen = explicit or os.environ.get(_ENV_CONFIG)
     if chosen:
@@ -171,7 +160,7 @@ def load_settings(path: str | Path | None = None, *, db: str | None = None,
                   data_dir: str | Path | None = None) -> Settings:
     """Read settings from *path* (or the usual places) with CLI overrides applied."""
     file = _resolve_path(path)
-    data = _read_file(file) if file else {}
+    data = load_toml(file, ConfigError) if file else {}
     source = str(file) if file else "<defaults>"
     base = file.parent.parent if file and file.parent.name == "config" else (
         file.parent if file else Path.cwd())
