@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from publisher.content import (
     Article,
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+_T = TypeVar("_T")
 Json = dict[str, Any]
 
 
@@ -204,10 +206,10 @@ class _Reader:
             raise ContentError("unknown key", field=self._name(extra[0]))
 
 
-def _guard(path: str, build: Any, *args: Any) -> Any:
+def _guard(path: str, build: Callable[[], _T]) -> _T:
     """Call a constructor; its own validation errors get the field path."""
     try:
-        return build(*args)
+        return build()
     except ContentError as exc:
         if exc.field and not exc.field.startswith(path):
             raise ContentError(exc.message, field=f"{path}.{exc.field}" if path else exc.field

@@ -19,7 +19,7 @@ else a SQLite file ``publisher.db`` in the data directory.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -117,7 +117,7 @@ def _publication(t: _Table) -> Publication:
     return pub
 
 
-def _build(t: _Table, make: Any) -> Any:
+def _build(t: _Table, make: Callable[[], Publication]) -> Publication:
     try:
         return make()
     except ContentError as exc:

@@ -69,10 +69,10 @@ class IssueRepo:
     @staticmethod
     def _row(row: sa.Row[tuple[object, ...]]) -> StoredIssue:
         m = row._mapping
-        created = as_utc(m["created_at"])  # type: ignore[arg-type]
+        created = as_utc(m["created_at"])
         assert created is not None
         return StoredIssue(m["id"], m["number"], m["version"], m["content_hash"], m["title"],
-                           m["issue_date"], m["status"], created)  # type: ignore[arg-type]
+                           m["issue_date"], m["status"], created)
 
     def find(self, conn: sa.Connection, number: int, version: int | None = None) -> StoredIssue:
         """The given version of Issue *number*, the newest by default."""
