@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from publisher.content import (

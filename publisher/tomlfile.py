@@ -23,7 +23,10 @@ def parse_toml(text: str, source: str, error: type[ContentError | ConfigError],
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _WHERE.search(message)
-        line = int(match.group(1)) + line_offset if match and match.group(1) else None
+        if match and match.group(1):
+            line: int | None = int(match.group(1)) + line_offset
+        else:  # "at end of document": the problem is on the last line
+            line = len(text.splitlines()) + line_offset if match else None
         raise error(_WHERE.sub("", message), source=source, line=line) from None
 
 
