@@ -198,7 +198,7 @@ def test_unknown_key() -> None:
 def test_malformed_yaml_points_at_the_line() -> None:
     exc = error("---\ntitle: T\nsection: a: b\n---\nBody")
     assert (exc.source, exc.line) == ("story.md", 3)
-    assert "not valid YAML: mapping values are not allowed here" in exc.message
+    assert "not valid YAML: mapping values are not allowed" in exc.message
     # An unclosed flow list is noticed on the next line, and reported there.
     assert error("---\ntitle: T\nsection: [unclosed\ntags: x\n---\nBody").line == 4
 
@@ -249,7 +249,9 @@ def test_bad_values_are_located(markdown: str, line: int, words: str) -> None:
 @pytest.mark.parametrize("opener", ["---\ntitle: ", "+++\nheadline = "])
 def test_deeply_nested_front_matter_is_an_error_not_a_crash(opener: str) -> None:
     closer = "\n---\n" if opener.startswith("-") else "\n+++\n"
-    assert "nested too deeply" in error(opener + "[" * 20000 + closer).message
+    message = error(opener + "[" * 20000 + closer).message
+    # Python's parser and libyaml word the same refusal differently.
+    assert "nested too deeply" in message or "nesting depth" in message
 
 
 def test_a_headline_is_required() -> None:
