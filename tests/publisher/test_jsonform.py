@@ -6,6 +6,7 @@ import json
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from publisher.content import Article, Issue
 from publisher.errors import ContentError
@@ -72,3 +73,29 @@ def test_syntax_errors_name_the_line() -> None:
 def test_unknown_schema_version_is_refused() -> None:
     with pytest.raises(ContentError, match="unsupported schema version 2"):
         document_from_json('{"schema": 2, "kind": "article", "article": {}}')
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text() | st.builds(json.dumps, st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda kids: st.lists(kids) | st.dictionaries(st.text(), kids), max_leaves=20)))
+def test_arbitrary_text_raises_only_content_error(text: str) -> None:
+    try:
+        document_from_json(text, "fuzz.json")
+    except ContentError:
+        pass
+
+
+_json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                            lambda kids: st.lists(kids, max_size=3)
+                            | st.dictionaries(st.sampled_from(["type", "text", "x"]), kids,
+                                              max_size=3), max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(json.loads(_doc())["article"])), _json_values)
+def test_any_field_set_to_any_value_raises_only_content_error(key: str, value: object) -> None:
+    try:
+        document_from_json(_doc(**{key: value}), "fuzz.json")
+    except ContentError:
+        pass
