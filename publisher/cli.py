@@ -8,11 +8,12 @@ names the file, line or field, and nothing stored.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from publisher import __version__
-from publisher.commands import Context, content, demo
+from publisher.commands import Context, content, demo, subscribers
 from publisher.errors import (
     ConfigError,
     ContentError,
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     content.register(sub)
     demo.register(sub)
+    subscribers.register(sub)
     return parser
 
 
@@ -63,4 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI with *argv* (default: ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    return _run(Context(args=args, out=sys.stdout, err=sys.stderr))
+    try:
+        return _run(Context(args=args, out=sys.stdout, err=sys.stderr))
+    except BrokenPipeError:
+        # `publisher issue export 1 | head`: the reader left; say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED

@@ -29,6 +29,11 @@ class Store:
             migrate(self.engine)
         self.articles = ArticleRepo()
         self.issues = IssueRepo()
+        # Imported here: audience.store imports publisher.store.tables, so a
+        # top-level import would be circular when audience.store loads first.
+        from publisher.audience.store import AudienceRepo
+
+        self.audience = AudienceRepo()
 
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:
