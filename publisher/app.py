@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from channels.base import Transport
+from channels.email.transport import MaildirOutbox, SmtpTransport
+from publisher.audience.signup import SignupLimiter, SignupService
+from publisher.audience.tokens import ConfirmTokens, LinkTokens
 from publisher.fetch import SafeFetcher
-from publisher.settings import Settings
+from publisher.settings import EmailOptions, Settings, secret_keys
 from publisher.store import Store
 
-__all__ = ["App", "build_app"]
+__all__ = ["App", "build_app", "make_transport"]
+
+_DAY = 86400
 
 
 @dataclass(slots=True)
@@ -18,13 +24,46 @@ class App:
     settings: Settings
     store: Store
     fetcher: SafeFetcher
+    transport: Transport
+    confirm_tokens: ConfirmTokens
+    link_tokens: LinkTokens
+    signup: SignupService
 
     def close(self) -> None:
+        self.transport.close()
         self.store.close()
 
 
-def build_app(settings: Settings) -> App:
-    """Open the store (migrating it) and build the parts from *settings*."""
+def make_transport(options: EmailOptions) -> Transport:
+    """The transport ``[email]`` asks for: the Maildir outbox or SMTP."""
+    if options.transport == "smtp":
+        return SmtpTransport(
+            options.smtp_host,
+            options.smtp_port,
+            options.smtp_security,
+            options.smtp_user,
+            options.smtp_password,
+            options.smtp_timeout,
+        )
+    return MaildirOutbox(options.outbox_dir)
+
+
+def build_app(settings: Settings, *, transport: Transport | None = None) -> App:
+    """Open the store (migrating it) and build the parts from *settings*.
+
+    *transport* replaces the configured one (tests pass a ``MemoryOutbox``).
+    """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return App(settings=settings, store=Store(settings.db_url),
-               fetcher=SafeFetcher(settings.fetch))
+    keys = secret_keys(settings)
+    store = Store(settings.db_url)
+    mail = transport if transport is not None else make_transport(settings.email)
+    confirm = ConfirmTokens(keys, max_age=settings.web.confirm_max_age_days * _DAY)
+    links = LinkTokens(keys)
+    web = settings.web
+    # One limiter per process: the web app serves every signup through it.
+    limiter = SignupLimiter(web.signup_rate_per_ip, web.signup_rate_per_address)
+    signup = SignupService(
+        store, confirm, links, mail, settings.publication, settings.publication.base_url, limiter
+    )
+    return App(settings=settings, store=store, fetcher=SafeFetcher(settings.fetch),
+               transport=mail, confirm_tokens=confirm, link_tokens=links, signup=signup)

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from publisher import __version__
-from publisher.commands import Context, content, demo, subscribers
+from publisher.commands import Context, content, demo, subscribers, web
 from publisher.errors import (
     ConfigError,
     ContentError,
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     content.register(sub)
     demo.register(sub)
     subscribers.register(sub)
+    web.register(sub)
     return parser
 
 
