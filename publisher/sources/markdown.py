@@ -169,7 +169,9 @@ def _yaml_document(text: str, source: str) -> Located:
         loader.dispose()
 
 
-def _yaml_pairs(loader: yaml.SafeLoader | yaml.CSafeLoader, node: yaml.MappingNode, source: str) -> Located:
+def _yaml_pairs(
+    loader: yaml.SafeLoader | yaml.CSafeLoader, node: yaml.MappingNode, source: str
+) -> Located:
     pairs: Located = {}
     for key_node, value_node in node.value:
         line = _FIRST_LINE + key_node.start_mark.line
