@@ -34,6 +34,9 @@ class Store:
         from publisher.audience.store import AudienceRepo
 
         self.audience = AudienceRepo()
+        from publisher.ledger import Ledger
+
+        self.ledger = Ledger()
 
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:

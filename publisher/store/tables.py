@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 __all__ = [
     "articles",
+    "deliveries",
     "issues",
     "lists",
     "membership_sections",
@@ -114,4 +115,26 @@ suppressions = sa.Table(
     sa.Column("reason", sa.String(32), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# -- the send ledger (migration 0003) ------------------------------------------
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # The Issue by number, not by version: a corrected Issue must not go
+    # again to whoever already has it. The hash records which version went.
+    sa.Column("issue_number", sa.Integer, nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    # A recipient address, or an account plus post index for social.
+    sa.Column("target", sa.String(400), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("remote_id", sa.Text, nullable=True),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("issue_number", "channel", "target", name="uq_deliveries_target"),
+    sa.Index("ix_deliveries_status", "issue_number", "channel", "status"),
 )
