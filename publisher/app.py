@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from channels.base import Transport
+from channels.base import Channel, Transport
 from channels.email.transport import MaildirOutbox, SmtpTransport
 from publisher.audience.signup import SignupLimiter, SignupService
 from publisher.audience.tokens import ConfirmTokens, LinkTokens
+from publisher.errors import ContentError
 from publisher.fetch import SafeFetcher
+from publisher.preflight import CORE_CHECKS, Check
 from publisher.settings import EmailOptions, Settings, secret_keys
 from publisher.store import Store
 
@@ -28,6 +30,21 @@ class App:
     confirm_tokens: ConfirmTokens
     link_tokens: LinkTokens
     signup: SignupService
+    channels: dict[str, Channel] = field(default_factory=dict)
+
+    def channel(self, name: str) -> Channel:
+        """The channel called *name*, or a clear error listing those that exist."""
+        try:
+            return self.channels[name]
+        except KeyError:
+            known = ", ".join(sorted(self.channels)) or "none"
+            raise ContentError(f"unknown channel '{name}' (known: {known})",
+                               field="channel") from None
+
+    def checks(self, channel: str | None = None) -> list[Check]:
+        """Core preflight checks plus those of one channel, or of every channel."""
+        chosen = [self.channel(channel)] if channel else list(self.channels.values())
+        return [*CORE_CHECKS, *(c for ch in chosen for c in ch.checks())]
 
     def close(self) -> None:
         self.transport.close()
@@ -65,5 +82,13 @@ def build_app(settings: Settings, *, transport: Transport | None = None) -> App:
     signup = SignupService(
         store, confirm, links, mail, settings.publication, settings.publication.base_url, limiter
     )
-    return App(settings=settings, store=store, fetcher=SafeFetcher(settings.fetch),
-               transport=mail, confirm_tokens=confirm, link_tokens=links, signup=signup)
+    app = App(settings=settings, store=store, fetcher=SafeFetcher(settings.fetch),
+              transport=mail, confirm_tokens=confirm, link_tokens=links, signup=signup)
+    app.channels.update(build_channels(app))
+    return app
+
+
+def build_channels(app: App) -> dict[str, Channel]:
+    """Every channel adapter, by name; each channel adds its one line here."""
+    channels: dict[str, Channel] = {}
+    return channels

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from publisher.app import App, build_app
+from publisher.content import Issue
 from publisher.settings import Settings, load_settings
+from publisher.store import StoredIssue
 
 __all__ = ["Context", "Handler"]
 
@@ -40,6 +42,14 @@ class Context:
         if self._app is None:
             self._app = build_app(self.settings)
         return self._app
+
+    def load_issue(self, number: int, version: int | None = None
+                   ) -> tuple[StoredIssue, Issue]:
+        """A stored Issue version (the newest by default) and its value."""
+        store = self.app.store
+        with store.read() as conn:
+            stored = store.issues.find(conn, number, version)
+            return stored, store.issues.load(conn, stored.id)
 
     def close(self) -> None:
         if self._app is not None:

@@ -105,22 +105,15 @@ def cmd_issue_list(ctx: Context) -> int:
     return 0
 
 
-def _load_issue(ctx: Context) -> tuple[StoredIssue, Issue]:
-    store = ctx.app.store
-    with store.read() as conn:
-        stored = store.issues.find(conn, ctx.args.number, ctx.args.version)
-        return stored, store.issues.load(conn, stored.id)
-
-
 def cmd_issue_show(ctx: Context) -> int:
-    stored, issue = _load_issue(ctx)
+    stored, issue = ctx.load_issue(ctx.args.number, ctx.args.version)
     print(_describe(stored), file=ctx.out)
     _print_contents(ctx, issue)
     return 0
 
 
 def cmd_issue_export(ctx: Context) -> int:
-    _, issue = _load_issue(ctx)
+    _, issue = ctx.load_issue(ctx.args.number, ctx.args.version)
     text = dumps("issue", issue_to_dict(issue))
     if ctx.args.output:
         _write_atomic(Path(ctx.args.output), text + "\n")
