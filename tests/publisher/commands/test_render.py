@@ -43,7 +43,8 @@ def test_an_image_without_alt_text_blocks_sending(capsys: pytest.CaptureFixture[
     assert run(capsys, data, "issue", "create", str(plan))[0] == 0
     code, out, _ = run(capsys, data, "check", "2")
     assert code == 1
-    assert "error   all    image-alt: image https://img.example/x.jpg has no alt text [noalt]" in out
+    assert ("error   all    image-alt: image https://img.example/x.jpg has no alt text "
+            "[noalt]") in out
 
 
 def test_render_refuses_an_unknown_channel(capsys: pytest.CaptureFixture[str], data: Path,
