@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import import_articles
+from benchmarks import audience, import_articles
 
-SUITES = {"import": import_articles.main}
+SUITES = {
+    "import": import_articles.main,
+    "audience": audience.main,
+}
 
 
 def main(argv: list[str]) -> int:
