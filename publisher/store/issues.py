@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,11 +88,13 @@ class IssueRepo:
 
     def load(self, conn: sa.Connection, issue_id: int) -> Issue:
         """The full Issue value of a stored version."""
-        data = conn.execute(sa.select(issues.c.data).where(
-            issues.c.id == issue_id)).scalar_one_or_none()
-        if data is None:
+        row = conn.execute(sa.select(issues.c.data, issues.c.status).where(
+            issues.c.id == issue_id)).first()
+        if row is None:
             raise NotFoundError(f"no stored Issue with id {issue_id}")
-        return issue_from_dict(json.loads(data))
+        # The column is the live status (the lifecycle moves it); the JSON
+        # keeps the status the version was stored with.
+        return dataclasses.replace(issue_from_dict(json.loads(row.data)), status=row.status)
 
     def list(self, conn: sa.Connection) -> Iterator[StoredIssue]:
         """The newest version of every Issue, newest number first."""

@@ -13,11 +13,14 @@ import sqlalchemy as sa
 __all__ = [
     "articles",
     "deliveries",
+    "dispatches",
     "issues",
+    "leases",
     "lists",
     "membership_sections",
     "memberships",
     "metadata",
+    "signoffs",
     "subscribers",
     "suppressions",
 ]
@@ -137,4 +140,40 @@ deliveries = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("issue_number", "channel", "target", name="uq_deliveries_target"),
     sa.Index("ix_deliveries_status", "issue_number", "channel", "status"),
+)
+
+# -- lifecycle and scheduling (migration 0004) ------------------------------------
+
+signoffs = sa.Table(
+    "signoffs",
+    metadata,
+    # Tied to the content hash: a changed Issue has no sign-offs.
+    sa.Column("issue_number", sa.Integer, primary_key=True),
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("content_hash", sa.String(64), primary_key=True),
+    sa.Column("signed_by", sa.Text, nullable=False),
+    sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+dispatches = sa.Table(
+    "dispatches",
+    metadata,
+    # One step of an Issue's dispatch plan: this channel, at this instant.
+    sa.Column("issue_number", sa.Integer, primary_key=True),
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("run_at", sa.DateTime(timezone=True), nullable=False),
+    # scheduled, paused, running, done, partial, failed, missed, cancelled
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+leases = sa.Table(
+    "leases",
+    metadata,
+    # One scheduler per database: whoever holds the unexpired lease.
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
