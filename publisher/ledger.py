@@ -24,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from publisher.store.articles import as_utc
 from publisher.store.tables import deliveries
@@ -82,15 +84,32 @@ class Ledger:
         rows = conn.execute(sa.select(c.target, c.status, c.updated_at).where(
             c.issue_number == number, c.channel == channel, c.target.in_(chunk))).all()
         known = {r.target: r for r in rows}
-        new = [t for t in chunk if t not in known]
-        if new:
-            conn.execute(deliveries.insert(), [
-                {"issue_number": number, "channel": channel, "target": t,
-                 "status": "attempting", "content_hash": digest, "attempts": 1,
-                 "remote_id": None, "detail": "", "updated_at": now} for t in new])
+        new = self._insert_new(conn, number, channel, digest,
+                               [t for t in chunk if t not in known], now)
         retry = [r for r in rows if self._retryable(r.status, as_utc(r.updated_at), now)]
         return new + [r.target for r in retry
                       if self._take_over(conn, number, channel, digest, r, now)]
+
+    @staticmethod
+    def _insert_new(conn: sa.Connection, number: int, channel: str, digest: str,
+                    targets: list[str], now: datetime) -> list[str]:
+        """Insert rows for *targets*; return those this call inserted.
+
+        Another worker may claim the same targets at the same moment: ON
+        CONFLICT DO NOTHING ... RETURNING gives each target to exactly one of
+        them, on SQLite and PostgreSQL alike.
+        """
+        if not targets:
+            return []
+        rows = [{"issue_number": number, "channel": channel, "target": t,
+                 "status": "attempting", "content_hash": digest, "attempts": 1,
+                 "remote_id": None, "detail": "", "updated_at": now} for t in targets]
+        stmt: sa.Insert
+        if conn.dialect.name == "postgresql":
+            stmt = pg_insert(deliveries).values(rows).on_conflict_do_nothing()
+        else:
+            stmt = sqlite_insert(deliveries).values(rows).on_conflict_do_nothing()
+        return list(conn.execute(stmt.returning(deliveries.c.target)).scalars())
 
     def _retryable(self, status: str, updated: datetime | None, now: datetime) -> bool:
         if status == "deferred":

@@ -68,3 +68,27 @@ def test_the_cli_runs_the_demo_on_postgres(pg_url: str, tmp_path: Path,
     assert main(["--db", pg_url, "--data-dir", str(tmp_path), "import",
                  str(DEMO_DIR / "articles")]) == 0
     assert "6 unchanged" in capsys.readouterr().out
+
+
+def test_concurrent_claims_split_the_targets(pg_url: str) -> None:
+    """Two workers claiming the same audience at once: each target goes to one."""
+    import threading
+
+    store = Store(pg_url)
+    targets = [f"t{i}" for i in range(2000)]
+    owned: list[list[str]] = [[], []]
+    start = threading.Barrier(2)
+
+    def work(k: int) -> None:
+        start.wait()
+        for i in range(0, len(targets), 100):
+            with store.begin() as conn:
+                owned[k].extend(store.ledger.claim(conn, 9, "email", "h", targets[i:i + 100]))
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(owned[0] + owned[1]) == sorted(targets)
+    assert not set(owned[0]) & set(owned[1])
