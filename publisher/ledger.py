@@ -24,10 +24,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from publisher.store.articles import as_utc
+from publisher.store.db import insert_ignoring_conflicts
 from publisher.store.tables import deliveries
 
 __all__ = ["Delivery", "DeliveryStatus", "Ledger", "Outcome"]
@@ -93,23 +92,11 @@ class Ledger:
     @staticmethod
     def _insert_new(conn: sa.Connection, number: int, channel: str, digest: str,
                     targets: list[str], now: datetime) -> list[str]:
-        """Insert rows for *targets*; return those this call inserted.
-
-        Another worker may claim the same targets at the same moment: ON
-        CONFLICT DO NOTHING ... RETURNING gives each target to exactly one of
-        them, on SQLite and PostgreSQL alike.
-        """
-        if not targets:
-            return []
+        """Insert rows for *targets*; return those this call inserted (see db)."""
         rows = [{"issue_number": number, "channel": channel, "target": t,
                  "status": "attempting", "content_hash": digest, "attempts": 1,
                  "remote_id": None, "detail": "", "updated_at": now} for t in targets]
-        stmt: sa.Insert
-        if conn.dialect.name == "postgresql":
-            stmt = pg_insert(deliveries).values(rows).on_conflict_do_nothing()
-        else:
-            stmt = sqlite_insert(deliveries).values(rows).on_conflict_do_nothing()
-        return list(conn.execute(stmt.returning(deliveries.c.target)).scalars())
+        return insert_ignoring_conflicts(conn, deliveries, rows, deliveries.c.target)
 
     def _retryable(self, status: str, updated: datetime | None, now: datetime) -> bool:
         if status == "deferred":

@@ -32,7 +32,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"ready", "cancelled"}),
     "ready": frozenset({"approved", "draft", "cancelled"}),
     "approved": frozenset({"scheduled", "sending", "draft", "cancelled"}),
-    "scheduled": frozenset({"sending", "approved", "cancelled"}),
+    "scheduled": frozenset({"sending", "approved", "failed", "cancelled"}),
     "sending": frozenset({"sent", "partially_sent", "failed", "cancelled"}),
     "partially_sent": frozenset({"sending", "cancelled"}),
     "failed": frozenset({"sending", "cancelled"}),

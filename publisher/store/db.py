@@ -10,10 +10,18 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from publisher.errors import ConfigError, StoreError
 
-__all__ = ["create_engine", "is_current", "migrate", "sqlite_url"]
+__all__ = [
+    "create_engine",
+    "insert_ignoring_conflicts",
+    "is_current",
+    "migrate",
+    "sqlite_url",
+]
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -73,3 +81,21 @@ def migrate(engine: sa.Engine) -> None:
             command.upgrade(_config(conn), "head")
     except sa.exc.OperationalError as exc:
         raise StoreError(f"cannot open the database: {exc.orig}") from None
+
+
+def insert_ignoring_conflicts(conn: sa.Connection, table: sa.Table,
+                              rows: list[dict[str, Any]], returning: sa.Column[Any]) -> list[Any]:
+    """Insert *rows*, skipping any that break a unique constraint.
+
+    Returns the *returning* column of the rows this call inserted: when two
+    workers insert the same keys at once, each key goes to exactly one of
+    them (ON CONFLICT DO NOTHING ... RETURNING, on SQLite and PostgreSQL).
+    """
+    if not rows:
+        return []
+    stmt: sa.Insert
+    if conn.dialect.name == "postgresql":
+        stmt = pg_insert(table).values(rows).on_conflict_do_nothing()
+    else:
+        stmt = sqlite_insert(table).values(rows).on_conflict_do_nothing()
+    return list(conn.execute(stmt.returning(returning)).scalars())
