@@ -280,7 +280,9 @@ class Article:
     def byline(self) -> str:
         """Names joined as a newsroom writes them: "A, B and C"."""
         names = [a.name for a in self.authors]
-        return names[0] if len(names) < 2 else ", ".join(names[:-1]) + " and " + names[-1]
+        if len(names) < 2:
+            return names[0] if names else ""
+        return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 # -- issue -----------------------------------------------------------------

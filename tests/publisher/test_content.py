@@ -57,6 +57,7 @@ def test_an_article_cannot_appear_twice_in_an_issue() -> None:
 
 def test_byline_joins_names_as_a_newsroom_does() -> None:
     names = [Author(name=n) for n in ("A", "B", "C")]
+    assert Article(id="a", headline="H").byline == ""
     assert Article(id="a", headline="H", authors=tuple(names[:1])).byline == "A"
     assert Article(id="a", headline="H", authors=tuple(names[:2])).byline == "A and B"
     assert Article(id="a", headline="H", authors=tuple(names)).byline == "A, B and C"
