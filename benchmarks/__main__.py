@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import audience, import_articles
+from benchmarks import audience, email, import_articles, pdf, social
 
 SUITES = {
     "import": import_articles.main,
     "audience": audience.main,
+    "pdf": pdf.main,
+    "email": email.main,
+    "social": social.main,
 }
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from channels.base import Channel, Transport
-from channels.email.transport import MaildirOutbox, SmtpTransport
+from channels.email import EmailChannel
+from channels.email.transports import make_transport as make_email_transport
+from channels.pdf import PdfChannel
+from channels.social import SocialChannel
 from publisher.audience.signup import SignupLimiter, SignupService
 from publisher.audience.tokens import ConfirmTokens, LinkTokens
 from publisher.errors import ContentError
 from publisher.fetch import SafeFetcher
 from publisher.preflight import CORE_CHECKS, Check
+from publisher.scheduler import Planner, parse_offset
 from publisher.settings import EmailOptions, Settings, secret_keys
 from publisher.store import Store
+from publisher.worker import Deliverer, Recurring, Worker, WorkerOptions
 
 __all__ = ["App", "build_app", "make_transport"]
 
@@ -31,6 +37,31 @@ class App:
     link_tokens: LinkTokens
     signup: SignupService
     channels: dict[str, Channel] = field(default_factory=dict)
+    # What sends each channel when its dispatch step runs (see worker.py).
+    deliverers: dict[str, Deliverer] = field(default_factory=dict)
+
+    @property
+    def planner(self) -> Planner:
+        steps = self.settings.schedule.steps
+        return Planner(self.store, {ch: parse_offset(off) for ch, off in steps})
+
+    def make_worker(self) -> Worker:
+        """A worker over this app's store and deliverers (not started)."""
+        opts = self.settings.schedule
+        return Worker(self.store, self.planner, self.deliverers, WorkerOptions(
+            misfire_grace=timedelta(seconds=opts.misfire_grace_seconds),
+            lease=timedelta(seconds=opts.lease_seconds), poll=opts.poll_seconds,
+            threads=opts.threads), recurring=self._recurring())
+
+    def _recurring(self) -> Recurring | None:
+        rule = self.settings.schedule.recurring
+        if rule is None:
+            return None
+        from publisher.recurring import run_recurring_once
+
+        return Recurring(rule.day_of_week, rule.hour, rule.minute,
+                         self.settings.publication.timezone,
+                         lambda: run_recurring_once(self, rule))
 
     def channel(self, name: str) -> Channel:
         """The channel called *name*, or a clear error listing those that exist."""
@@ -52,17 +83,9 @@ class App:
 
 
 def make_transport(options: EmailOptions) -> Transport:
-    """The transport ``[email]`` asks for: the Maildir outbox or SMTP."""
-    if options.transport == "smtp":
-        return SmtpTransport(
-            options.smtp_host,
-            options.smtp_port,
-            options.smtp_security,
-            options.smtp_user,
-            options.smtp_password,
-            options.smtp_timeout,
-        )
-    return MaildirOutbox(options.outbox_dir)
+    """The transport ``[email]`` asks for: the Maildir outbox (default), an SMTP pool,
+    Postmark, SendGrid or Mailgun; each also delivers newsletter batches."""
+    return make_email_transport(options)
 
 
 def build_app(settings: Settings, *, transport: Transport | None = None) -> App:
@@ -91,4 +114,7 @@ def build_app(settings: Settings, *, transport: Transport | None = None) -> App:
 def build_channels(app: App) -> dict[str, Channel]:
     """Every channel adapter, by name; each channel adds its one line here."""
     channels: dict[str, Channel] = {}
+    channels["email"] = EmailChannel(app.settings, app.link_tokens)
+    channels["pdf"] = PdfChannel(app.settings)
+    channels["social"] = SocialChannel(app.settings)
     return channels

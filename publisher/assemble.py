@@ -35,15 +35,23 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from publisher.content import Article, Block, Issue, IssueSection, Publication
-from publisher.errors import ContentError, NotFoundError
+from publisher.errors import ConfigError, ContentError, NotFoundError
+from publisher.scheduler import parse_offset
 from publisher.sources.markdown import markdown_blocks
 from publisher.store import Store
 from publisher.tomlfile import load_toml
 
-__all__ = ["Plan", "PlanSection", "assemble", "read_plan", "select_articles"]
+__all__ = [
+    "Plan",
+    "PlanSection",
+    "assemble",
+    "plan_from_data",
+    "read_plan",
+    "select_articles",
+]
 
 _SECTION_KEYS = {"name", "articles", "from_section", "since", "limit"}
-_PLAN_KEYS = {"number", "title", "date", "preheader", "editor_note", "sections"}
+_PLAN_KEYS = {"number", "title", "date", "preheader", "editor_note", "sections", "dispatch"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +76,8 @@ class Plan:
     editor_note: str
     sections: tuple[PlanSection, ...]
     source: str
+    # Per-channel send offsets ("-2h", "+15m") overriding [schedule.steps].
+    dispatch: tuple[tuple[str, str], ...] = ()
 
 
 def _fail(source: str, field: str, message: str) -> ContentError:
@@ -117,10 +127,11 @@ def _plan_section(data: object, source: str, where: str) -> PlanSection:
 
 def read_plan(path: Path) -> Plan:
     """Read and check a plan file; every problem names the file and field."""
-    return _plan_from(load_toml(path, ContentError), str(path))
+    return plan_from_data(load_toml(path, ContentError), str(path))
 
 
-def _plan_from(data: dict[str, Any], source: str) -> Plan:
+def plan_from_data(data: dict[str, Any], source: str) -> Plan:
+    """Check a plan already parsed from TOML (recurring Issues fill in some keys)."""
     _unknown(data, _PLAN_KEYS, source, "")
     number = _typed(data, "number", int, source, "", required=True)
     when = _typed(data, "date", date, source, "", required=True)
@@ -135,7 +146,19 @@ def _plan_from(data: dict[str, Any], source: str) -> Plan:
         editor_note=_typed(data, "editor_note", str, source, "") or "",
         sections=tuple(_plan_section(s, source, f"sections[{i}]")
                        for i, s in enumerate(sections)),
-        source=source)
+        source=source, dispatch=_dispatch(data, source))
+
+
+def _dispatch(data: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:
+    table = _typed(data, "dispatch", dict, source, "") or {}
+    for channel, offset in table.items():
+        if not isinstance(offset, str):
+            raise _fail(source, f"dispatch.{channel}", "must be an offset like \"-2h\"")
+        try:
+            parse_offset(offset)
+        except ConfigError as exc:
+            raise _fail(source, f"dispatch.{channel}", exc.message) from None
+    return tuple(table.items())
 
 
 # -- resolving rules against the store ---------------------------------------

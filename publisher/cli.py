@@ -13,7 +13,18 @@ import sys
 from collections.abc import Sequence
 
 from publisher import __version__
-from publisher.commands import Context, content, demo, render, subscribers, web
+from publisher.commands import (
+    Context,
+    content,
+    demo,
+    pdf,
+    render,
+    schedule,
+    send,
+    social,
+    subscribers,
+    web,
+)
 from publisher.errors import (
     ConfigError,
     ContentError,
@@ -41,7 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     content.register(sub)
     demo.register(sub)
+    pdf.register(sub)
     render.register(sub)
+    schedule.register(sub)
+    send.register(sub)
+    social.register(sub)
     subscribers.register(sub)
     web.register(sub)
     return parser

@@ -29,7 +29,7 @@ from publisher.errors import ConfigError, ContentError
 from publisher.lifecycle import Lifecycle
 from publisher.store import Store
 from publisher.store.articles import as_utc
-from publisher.store.tables import dispatches
+from publisher.store.tables import dispatch_overrides, dispatches
 
 __all__ = [
     "ACTIVE_STATES",
@@ -114,18 +114,34 @@ class Planner:
             query = query.where(dispatches.c.issue_number == number)
         return [_step(r) for r in conn.execute(query)]
 
+    def set_overrides(self, conn: sa.Connection, number: int,
+                      offsets: Iterable[tuple[str, str]]) -> None:
+        """Keep a plan file's own [dispatch] offsets for Issue *number*."""
+        c = dispatch_overrides.c
+        conn.execute(dispatch_overrides.delete().where(c.issue_number == number))
+        rows = [{"issue_number": number, "channel": ch, "offset": off} for ch, off in offsets]
+        if rows:
+            conn.execute(dispatch_overrides.insert(), rows)
+
+    def offsets_for(self, conn: sa.Connection, number: int) -> dict[str, timedelta]:
+        """The settings' steps with the Issue's own overrides on top."""
+        c = dispatch_overrides.c
+        rows = conn.execute(sa.select(c.channel, c.offset).where(c.issue_number == number))
+        return {**self.offsets, **{ch: parse_offset(off) for ch, off in rows}}
+
     def schedule(self, conn: sa.Connection, number: int, at: datetime,
                  channels: Iterable[str] | None = None) -> list[DispatchStep]:
-        """Plan every signed-off channel of Issue *number* around instant *at*."""
-        chosen = list(channels) if channels is not None else list(self.offsets)
-        unknown = [c for c in chosen if c not in self.offsets]
+        """Plan every chosen channel of Issue *number* around instant *at*."""
+        offsets = self.offsets_for(conn, number)
+        chosen = list(channels) if channels is not None else list(offsets)
+        unknown = [c for c in chosen if c not in offsets]
         if unknown:
             raise ContentError(f"no dispatch step for channel '{unknown[0]}'", field="channel")
         self.lifecycle.require_signoff(conn, number, chosen)
         current = self.store.issues.find(conn, number)
         now = datetime.now(UTC)
         for channel in chosen:
-            self._upsert(conn, number, channel, at + self.offsets[channel],
+            self._upsert(conn, number, channel, at + offsets[channel],
                          current.content_hash, now)
         self.lifecycle.move(conn, number, "scheduled")
         return self.steps(conn, number)

@@ -21,12 +21,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from publisher.content import Issue
 from publisher.errors import PublisherError
@@ -36,7 +38,15 @@ from publisher.store import Store, StoredIssue
 from publisher.store.db import insert_ignoring_conflicts
 from publisher.store.tables import leases
 
-__all__ = ["Delivered", "Deliverer", "Worker", "WorkerOptions", "run_dispatch"]
+__all__ = [
+    "Delivered",
+    "Deliverer",
+    "Recurring",
+    "Worker",
+    "WorkerOptions",
+    "run_dispatch",
+    "run_recurring",
+]
 
 log = logging.getLogger("publisher.worker")
 LEASE = "scheduler"
@@ -48,6 +58,24 @@ def run_dispatch(issue_number: int, channel: str) -> None:
     if _ACTIVE is None:
         raise RuntimeError("run_dispatch called outside a running worker")
     _ACTIVE.execute(issue_number, channel)
+
+
+def run_recurring() -> None:
+    """The recurring rule's job target: assemble the next Issue."""
+    if _ACTIVE is None or _ACTIVE.recurring is None:
+        raise RuntimeError("run_recurring called outside a worker with a recurring rule")
+    _ACTIVE.recurring.run()
+
+
+@dataclass(frozen=True, slots=True)
+class Recurring:
+    """A cron rule (in the publication's zone) and what to run at each firing."""
+
+    day_of_week: str
+    hour: int
+    minute: int
+    timezone: str
+    run: Callable[[], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +107,10 @@ class Worker:
     """Scheduler lease, job mirroring, execution and recovery for one process."""
 
     def __init__(self, store: Store, planner: Planner, deliverers: Mapping[str, Deliverer],
-                 options: WorkerOptions, holder: str | None = None) -> None:
+                 options: WorkerOptions, holder: str | None = None,
+                 recurring: Recurring | None = None) -> None:
         self.store, self.planner, self.deliverers = store, planner, dict(deliverers)
+        self.recurring = recurring
         self.options = options
         self.holder = holder or uuid.uuid4().hex
         self.lifecycle = Lifecycle(store)
@@ -162,7 +192,19 @@ class Worker:
                 timezone=UTC)
             self._scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
             self._scheduler.start()
+            self._add_recurring(self._scheduler)
         return self._scheduler
+
+    def _add_recurring(self, scheduler: BackgroundScheduler) -> None:
+        rule = self.recurring
+        if rule is None:
+            # The rule was taken out of the settings: its stored job goes too.
+            if scheduler.get_job("recurring") is not None:
+                scheduler.remove_job("recurring")
+            return
+        trigger = CronTrigger(day_of_week=rule.day_of_week, hour=rule.hour,
+                              minute=rule.minute, timezone=ZoneInfo(rule.timezone))
+        scheduler.add_job(run_recurring, trigger, id="recurring", replace_existing=True)
 
     def _mirror(self, scheduler: BackgroundScheduler) -> None:
         """Make APScheduler's jobs match the scheduled steps in the store."""

@@ -83,6 +83,7 @@ def cmd_issue_create(ctx: Context) -> int:
     with app.store.begin() as conn:
         issue = assemble(plan, pub, select_articles(plan, app.store, conn, pub))
         stored, created = app.store.issues.save(conn, issue)
+        app.planner.set_overrides(conn, plan.number, plan.dispatch)
     print(_describe(stored, created), file=ctx.out)
     _print_contents(ctx, issue)
     return 0

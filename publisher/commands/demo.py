@@ -41,6 +41,7 @@ def cmd_demo(ctx: Context) -> int:
             report = report + app.store.articles.save(conn, articles, origin)
         issue = assemble(plan, pub, select_articles(plan, app.store, conn, pub))
         stored, created = app.store.issues.save(conn, issue)
+        app.planner.set_overrides(conn, plan.number, plan.dispatch)
     print(f"1. imported {len(targets)} file(s): {report.added} added, {report.updated} "
           f"updated, {report.unchanged} unchanged", file=out)
     state = "assembled" if created else "unchanged, already stored"

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 __all__ = [
     "articles",
     "deliveries",
+    "dispatch_overrides",
     "dispatches",
     "issues",
     "leases",
@@ -167,6 +168,15 @@ dispatches = sa.Table(
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("detail", sa.Text, nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# A plan file's own [dispatch] offsets, by channel, overriding the settings.
+dispatch_overrides = sa.Table(
+    "dispatch_overrides",
+    metadata,
+    sa.Column("issue_number", sa.Integer, primary_key=True),
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("offset", sa.String(32), nullable=False),
 )
 
 leases = sa.Table(

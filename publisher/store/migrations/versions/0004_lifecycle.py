@@ -37,6 +37,12 @@ def upgrade() -> None:
         sa.Column("updated_at", _TZ, nullable=False),
     )
     op.create_table(
+        "dispatch_overrides",
+        sa.Column("issue_number", sa.Integer, primary_key=True),
+        sa.Column("channel", sa.String(32), primary_key=True),
+        sa.Column("offset", sa.String(32), nullable=False),
+    )
+    op.create_table(
         "leases",
         sa.Column("name", sa.String(64), primary_key=True),
         sa.Column("holder", sa.String(64), nullable=False),
@@ -45,5 +51,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("leases", "dispatches", "signoffs"):
+    for table in ("leases", "dispatch_overrides", "dispatches", "signoffs"):
         op.drop_table(table)
