@@ -108,6 +108,7 @@ def build_app(settings: Settings, *, transport: Transport | None = None) -> App:
     app = App(settings=settings, store=store, fetcher=SafeFetcher(settings.fetch),
               transport=mail, confirm_tokens=confirm, link_tokens=links, signup=signup)
     app.channels.update(build_channels(app))
+    app.deliverers.update(build_deliverers(app))
     return app
 
 
@@ -118,3 +119,19 @@ def build_channels(app: App) -> dict[str, Channel]:
     channels["pdf"] = PdfChannel(app.settings)
     channels["social"] = SocialChannel(app.settings)
     return channels
+
+
+def build_deliverers(app: App) -> dict[str, Deliverer]:
+    """What sends each channel when its dispatch step runs."""
+    # Imported here: these modules import the app's own parts.
+    from channels.pdf.publish import PdfPublisher
+    from channels.social.deliver import SocialDeliverer
+    from publisher.dispatch import EmailDeliverer
+
+    pdf, social = app.channels["pdf"], app.channels["social"]
+    assert isinstance(pdf, PdfChannel) and isinstance(social, SocialChannel)
+    return {
+        "email": EmailDeliverer(app),
+        "pdf": PdfPublisher(app.store, app.settings, pdf, app.transport),
+        "social": SocialDeliverer(app.store, app.settings, app.fetcher, social),
+    }

@@ -1,7 +1,9 @@
 """Dispatch: send one Issue on one channel, exactly once per recipient.
 
-``run_dispatch(issue_number, channel)`` is the module-level entry point with
-plain arguments that a scheduler or a task queue calls; ``publisher send``
+``dispatch_standalone(issue_number, channel)`` is the module-level entry
+point with plain arguments that a task queue (Celery, Dramatiq) calls; it
+builds its own app. The scheduler's worker runs ``EmailDeliverer`` instead
+(its job target is ``publisher.worker.run_dispatch``), and ``publisher send``
 calls ``dispatch_issue`` with an app it already has. Email is the channel
 dispatched here; other channels add their own function to ``_DISPATCHERS``.
 
@@ -50,14 +52,16 @@ from publisher.errors import ContentError, NotFoundError, PublisherError
 from publisher.ledger import Ledger, Outcome
 from publisher.preflight import Report, run_preflight
 from publisher.settings import EmailOptions, load_settings
-from publisher.store import Store
+from publisher.store import Store, StoredIssue
+from publisher.worker import Delivered
 
 __all__ = [
     "DispatchBlocked",
     "DispatchReport",
+    "EmailDeliverer",
     "EmailDispatch",
     "dispatch_issue",
-    "run_dispatch",
+    "dispatch_standalone",
     "send_proof",
 ]
 
@@ -370,7 +374,34 @@ def send_proof(app: App, number: int, address: str, *, version: int | None = Non
     return result
 
 
-def run_dispatch(issue_number: int, channel: str = CHANNEL, *, config: str | Path | None = None,
+@dataclass(slots=True)
+class EmailDeliverer:
+    """The email channel's dispatch step for the worker (``publisher.worker``).
+
+    Shareable: several workers may run it for one Issue at once; the ledger
+    hands each recipient to one of them.
+    """
+
+    app: App
+    shareable = True
+
+    def deliver(self, issue: Issue, stored: StoredIssue,
+                should_stop: Callable[[], bool]) -> Delivered:
+        try:
+            report = _dispatch_email(self.app, issue, False, None, should_stop, None)
+        except DispatchBlocked as exc:
+            return Delivered("failed", str(exc))
+        if report.stopped:
+            return Delivered("stopped", report.summary())
+        deferred = report.ledger.get("deferred", 0)
+        if deferred or (report.audience and not report.ledger.get("sent")):
+            return Delivered("partial" if report.ledger.get("sent") else "failed",
+                             report.summary())
+        return Delivered("done", report.summary())
+
+
+def dispatch_standalone(issue_number: int, channel: str = CHANNEL, *,
+                        config: str | Path | None = None,
                  data_dir: str | Path | None = None, db: str | None = None,
                  dry_run: bool = False) -> DispatchReport:
     """The entry point for schedulers and task queues: plain arguments, own app."""

@@ -157,6 +157,9 @@ class PdfOptions:
     cache: bool = True
     # Absolute once loaded: ``cache_dir`` of the file, taken under data_dir.
     cache_dir: Path = Path("pdf-cache")
+    # What the dispatch step publishes to the downloads folder, and who hears of it.
+    publish_profiles: tuple[str, ...] = ("print", "screen")
+    print_team: tuple[str, ...] = ()
 
 
 SocialPlatform = Literal["mastodon", "bluesky", "x", "linkedin", "telegram", "webhook"]
@@ -483,9 +486,20 @@ def _pdf(t: _Table, data_dir: Path) -> PdfOptions:
         min_image_dpi=_positive(t, "min_image_dpi", d.min_image_dpi),
         timeout=timeout, memory_mb=_positive(t, "memory_mb", d.memory_mb),
         cache=t.get("cache", bool, d.cache),
-        cache_dir=data_dir / t.get("cache_dir", str, str(d.cache_dir)))
+        cache_dir=data_dir / t.get("cache_dir", str, str(d.cache_dir)),
+        publish_profiles=_profiles(t, d.publish_profiles),
+        print_team=t.strings("print_team"))
     t.done()
     return opts
+
+
+def _profiles(t: _Table, default: tuple[str, ...]) -> tuple[str, ...]:
+    chosen = t.strings("publish_profiles", default)
+    known = ("screen", "print", "letter", "archive", "accessible")
+    for name in chosen:
+        if name not in known:
+            raise t.error("publish_profiles", f"unknown profile '{name}' ({', '.join(known)})")
+    return chosen
 
 
 def _social_account(t: _Table, name: str) -> SocialAccount:

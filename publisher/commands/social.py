@@ -16,10 +16,11 @@ import sys
 from channels.social.channel import RENDERED, SocialChannel, preview_lines
 from channels.social.compose import Composer
 from channels.social.counters import PLATFORMS, count
-from channels.social.dispatch import AccountResult, post_account, target
+from channels.social.deliver import post_with
+from channels.social.dispatch import AccountResult, target
 from channels.social.facets import detect_facets
 from channels.social.model import Post
-from channels.social.posters import CredentialsError, make_poster, render_platform
+from channels.social.posters import CredentialsError, render_platform
 from publisher.commands import Context
 from publisher.content import Issue
 from publisher.errors import ContentError
@@ -86,13 +87,7 @@ def _dry_run(ctx: Context, issue: Issue, account: SocialAccount, posts: list[Pos
 def _post_to(ctx: Context, issue: Issue, account: SocialAccount, composer: Composer
              ) -> AccountResult:
     app = ctx.app
-    poster = make_poster(account, app.settings.social, app.fetcher.fetch)
-    try:
-        rule = poster.verify()
-        posts = composer.posts(issue, render_platform(account), rule)
-        return post_account(app.store, issue, poster, posts)
-    finally:
-        poster.close()
+    return post_with(app.store, app.settings, app.fetcher, issue, account, composer)
 
 
 def cmd_post(ctx: Context) -> int:

@@ -120,16 +120,6 @@ def test_unknown_things_exit_1(capsys: pytest.CaptureFixture[str], data: Path) -
     assert run(capsys, data, "issue", "show", "7")[0] == 1
 
 
-def test_demo_runs_twice_with_the_same_result(capsys: pytest.CaptureFixture[str],
-                                              data: Path) -> None:
-    code, out, _ = run(capsys, data, "demo")
-    assert code == 0 and "Issue 1 v1 assembled" in out
-    for section in ("World", "Education", "Business", "Culture", "Science"):
-        assert f"     {section}: " in out
-    code, out, _ = run(capsys, data, "demo")
-    assert code == 0 and "unchanged, already stored" in out and "0 added" in out
-
-
 def test_python_dash_m_and_the_console_script(tmp_path: Path) -> None:
     for cmd in ([sys.executable, "-m", "publisher", "--help"],
                 [str(Path(sys.executable).parent / "publisher"), "--version"]):

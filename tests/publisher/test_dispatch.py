@@ -31,7 +31,7 @@ from publisher.dispatch import (
     EmailDispatch,
     _email_channel,
     dispatch_issue,
-    run_dispatch,
+    dispatch_standalone,
     send_proof,
 )
 from tests.channels.email.conftest import FakeApi, fake_api, free_port, golden_issue  # noqa: F401
@@ -241,7 +241,7 @@ retry_backoff = 0
     return path
 
 
-def test_run_dispatch_and_the_send_command(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+def test_dispatch_standalone_and_the_send_command(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PUBLISHER_DB", raising=False)
     monkeypatch.delenv("PUBLISHER_SECRET_KEYS", raising=False)
@@ -251,7 +251,7 @@ def test_run_dispatch_and_the_send_command(tmp_path: Path, capsys: pytest.Captur
     app = build_app(load_settings(config, data_dir=data))
     _populate(app, 4)
     app.close()
-    report = run_dispatch(7, "email", config=config, data_dir=data)
+    report = dispatch_standalone(7, "email", config=config, data_dir=data)
     assert report.sent == 4
     assert len(list((data / "outbox" / "new").iterdir())) == 4
     argv = ["--config", str(config), "--data-dir", str(data), "send", "7", "--channel", "email"]

@@ -49,7 +49,7 @@ def test_the_render_command(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch.delenv("PUBLISHER_DB", raising=False)
     monkeypatch.delenv("PUBLISHER_CONFIG", raising=False)
     data = tmp_path / "data"
-    assert main(["--data-dir", str(data), "demo"]) == 0
+    assert main(["--data-dir", str(data), "demo", "--no-send"]) == 0
     out = tmp_path / "out"
     assert main(["--data-dir", str(data), "render", "1", "--channel", "email", "--out",
                  str(out)]) == 0

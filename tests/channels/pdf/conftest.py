@@ -109,7 +109,7 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("PUBLISHER_DB", raising=False)
         mp.delenv("PUBLISHER_CONFIG", raising=False)
-        assert main(["--data-dir", str(data), "demo"]) == 0
+        assert main(["--data-dir", str(data), "demo", "--no-send"]) == 0
     yield data
 
 

@@ -22,7 +22,7 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
     monkeypatch.delenv("PUBLISHER_DB", raising=False)
     monkeypatch.delenv("PUBLISHER_CONFIG", raising=False)
     data = tmp_path / "data"
-    assert run(capsys, data, "demo")[0] == 0
+    assert run(capsys, data, "demo", "--no-send")[0] == 0
     return data
 
 
