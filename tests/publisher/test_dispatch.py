@@ -241,8 +241,9 @@ retry_backoff = 0
     return path
 
 
-def test_dispatch_standalone_and_the_send_command(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dispatch_standalone_and_the_send_command(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PUBLISHER_DB", raising=False)
     monkeypatch.delenv("PUBLISHER_SECRET_KEYS", raising=False)
     config, data = _config(tmp_path, ""), tmp_path / "data"
