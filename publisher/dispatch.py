@@ -389,15 +389,35 @@ class EmailDeliverer:
                 should_stop: Callable[[], bool]) -> Delivered:
         try:
             report = _dispatch_email(self.app, issue, False, None, should_stop, None)
+            if not report.stopped and self._wait_for_helpers(issue.number, should_stop):
+                # A helper died with recipients claimed: take them over now.
+                report = _dispatch_email(self.app, issue, False, None, should_stop, 0.0)
         except DispatchBlocked as exc:
             return Delivered("failed", str(exc))
         if report.stopped:
             return Delivered("stopped", report.summary())
-        deferred = report.ledger.get("deferred", 0)
-        if deferred or (report.audience and not report.ledger.get("sent")):
-            return Delivered("partial" if report.ledger.get("sent") else "failed",
-                             report.summary())
-        return Delivered("done", report.summary())
+        # The ledger, not this run, says what the Issue's email did in all.
+        ledger = report.ledger
+        detail = "ledger: " + ", ".join(f"{k} {v}" for k, v in sorted(ledger.items()))
+        if ledger.get("deferred") or (report.audience and not ledger.get("sent")):
+            return Delivered("partial" if ledger.get("sent") else "failed", detail)
+        return Delivered("done", detail)
+
+
+    def _in_flight(self, number: int) -> int:
+        with self.app.store.read() as conn:
+            return self.app.store.ledger.counts(conn, number, CHANNEL).get("attempting", 0)
+
+    def _wait_for_helpers(self, number: int, should_stop: Callable[[], bool]) -> bool:
+        """Wait while other workers still send what they claimed; True if some never end.
+
+        The owner's audience is exhausted, but a helper may still be sending its
+        last batches: the step is done only when nothing is in flight.
+        """
+        deadline = time.monotonic() + self.app.settings.email.stale_after + 5
+        while self._in_flight(number) and time.monotonic() < deadline and not should_stop():
+            time.sleep(0.2)
+        return bool(self._in_flight(number)) and not should_stop()
 
 
 def dispatch_standalone(issue_number: int, channel: str = CHANNEL, *,

@@ -116,6 +116,7 @@ class Worker:
         self.lifecycle = Lifecycle(store)
         self._stop = threading.Event()
         self._running: set[tuple[int, str]] = set()
+        self._helped: set[tuple[int, str]] = set()
         self._lock = threading.Lock()
         self._scheduler: BackgroundScheduler | None = None
         self._thread: threading.Thread | None = None
@@ -153,7 +154,7 @@ class Worker:
             scheduler = self._ensure_scheduler()
             self._recover(now)
             self._mirror(scheduler)
-        self._join_shared()
+        self._join_shared(now)
 
     # -- the lease ------------------------------------------------------------------
 
@@ -268,14 +269,21 @@ class Worker:
                               id=job_id(number, channel) + ":resume",
                               args=[number, channel], replace_existing=True)
 
-    def _join_shared(self) -> None:
+    def _join_shared(self, now: datetime) -> None:
+        """Help with a send another worker is running (and beating), once each."""
         with self.store.read() as conn:
             steps = [s for s in self.planner.steps(conn) if s.state == "running"]
+        running = {(s.issue_number, s.channel) for s in steps}
+        self._helped &= running
         for step in steps:
             deliverer = self.deliverers.get(step.channel)
             key = (step.issue_number, step.channel)
-            if deliverer is not None and deliverer.shareable and key not in self._running:
-                threading.Thread(target=self._help, args=key, daemon=True).start()
+            # A stale step is recovery's business (run by the lease holder as owner).
+            if (deliverer is None or not deliverer.shareable or key in self._running
+                    or key in self._helped or self._stale(step, now)):
+                continue
+            self._helped.add(key)
+            threading.Thread(target=self._help, args=key, daemon=True).start()
 
     # -- execution ------------------------------------------------------------------
 
@@ -293,10 +301,16 @@ class Worker:
 
     def _run(self, number: int, channel: str, *, owner: bool) -> None:
         key = (number, channel)
-        with self._lock:
-            if key in self._running:
+        while True:
+            with self._lock:
+                if key not in self._running:
+                    self._running.add(key)
+                    break
+            if not owner:
                 return
-            self._running.add(key)
+            # A helper of this process is on it: the owner goes on when it ends,
+            # so that someone finishes the step.
+            self._stop.wait(0.05)
         try:
             result = self._deliver(number, channel)
             if owner:

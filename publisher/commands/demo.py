@@ -45,10 +45,12 @@ _FINAL = {"done", "partial", "failed", "missed", "cancelled"}
 
 def cmd_demo(ctx: Context) -> int:
     a = ctx.args
-    data_dir = Path(a.data_dir or "demo-data").resolve()
+    # Your own settings keep their data directory; the demo's own use ./demo-data.
+    chosen = a.data_dir or (None if a.config else "demo-data")
     ctx._settings = load_settings(a.config or DEMO_DIR / "publication.toml", db=a.db,
-                                  data_dir=data_dir)
+                                  data_dir=Path(chosen).resolve() if chosen else None)
     app, out = ctx.app, ctx.out
+    data_dir = app.settings.data_dir
     print(f"== {app.settings.publication.name}: demo in {data_dir}", file=out)
     print(f"   database: {app.store.url}", file=out)
     stored = _build(ctx, app)

@@ -210,3 +210,16 @@ def test_offsets() -> None:
     assert parse_offset("+15m") == timedelta(minutes=15)
     assert parse_offset("1h30m") == timedelta(minutes=90)
     assert parse_offset("0") == timedelta(0)
+
+
+def test_a_step_at_0230_on_a_spring_forward_night_is_one_job_at_0730z(
+        store: Store, workers: list[Worker]) -> None:
+    """New York skips 02:00-03:00 on 14 March 2027: 02:30 means 03:30 EDT, once."""
+    _schedule(store, local_instant("2027-03-14 02:30", "America/New_York"))
+    worker = _start(store, Fake(), workers)
+    _wait(lambda: worker.is_scheduler)
+    with store.engine.connect() as conn:
+        _wait(lambda: conn.execute(sa.text("SELECT count(*) FROM apscheduler_jobs")).scalar()
+              == 1)
+    job = worker._scheduler.get_job("issue:1:fake")  # type: ignore[union-attr]
+    assert job.trigger.run_date == datetime(2027, 3, 14, 7, 30, tzinfo=UTC)
