@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import audience, email, import_articles, pdf, social
+from benchmarks import audience, email, import_articles, pdf, scheduler, social
 
 SUITES = {
     "import": import_articles.main,
@@ -12,6 +12,7 @@ SUITES = {
     "pdf": pdf.main,
     "email": email.main,
     "social": social.main,
+    "scheduler": scheduler.main,
 }
 
 
