@@ -24,7 +24,17 @@ def cmd_serve(ctx: Context) -> int:
           f"(links in mail point at {ctx.settings.publication.base_url})", file=ctx.err)
     # No access log: the paths hold confirmation and unsubscribe tokens,
     # which are credentials; a log is no place for them.
-    uvicorn.run(create_app(ctx.app), host=host, port=port, log_level="info", access_log=False)
+    worker = ctx.app.make_worker() if ctx.args.worker else None
+    if worker is not None:
+        # The embedded default: one process serves the pages and sends the Issues.
+        worker.start()
+        print("worker running in this process", file=ctx.err)
+    try:
+        uvicorn.run(create_app(ctx.app), host=host, port=port, log_level="info",
+                    access_log=False)
+    finally:
+        if worker is not None:
+            worker.stop()
     return 0
 
 
@@ -44,4 +54,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                        "unsubscribe, preferences, webhooks)")
     p.add_argument("--host", help="address to listen on (default: web.host, 127.0.0.1)")
     p.add_argument("--port", type=_port, help="port to listen on (default: web.port, 8000)")
+    p.add_argument("--worker", action="store_true",
+                   help="also run the scheduler and the sends in this process")
     p.set_defaults(handler=cmd_serve)
