@@ -132,6 +132,6 @@ def build_deliverers(app: App) -> dict[str, Deliverer]:
     assert isinstance(pdf, PdfChannel) and isinstance(social, SocialChannel)
     return {
         "email": EmailDeliverer(app),
-        "pdf": PdfPublisher(app.store, app.settings, pdf, app.transport),
+        "pdf": PdfPublisher(app.store, app.settings, pdf, app.transport, app.link_tokens),
         "social": SocialDeliverer(app.store, app.settings, app.fetcher, social),
     }

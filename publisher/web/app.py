@@ -24,14 +24,22 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from channels.base import TransportError
@@ -200,7 +208,25 @@ def create_app(app: App, *, webhook_secrets: WebhookSecrets | None = None) -> Fa
     _add_error_handler(web, site)
     _add_signup_routes(web, site)
     _add_link_routes(web, site)
+    _add_download_routes(web, app.settings.data_dir / "downloads")
     return web
+
+
+_DOWNLOAD = re.compile(r"issue-\d{1,9}")
+_PDF_NAME = re.compile(r"issue-\d{1,9}-[a-z]{1,20}\.pdf")
+
+
+def _add_download_routes(web: FastAPI, root: Path) -> None:
+    """The PDFs the PDF channel published, for readers and the print team."""
+
+    @web.get("/downloads/{folder}/{name}")
+    async def download(folder: str, name: str) -> Response:
+        # Names are checked against the only shapes publish() writes, so no
+        # path can climb out of the downloads folder.
+        path = root / folder / name
+        if not (_DOWNLOAD.fullmatch(folder) and _PDF_NAME.fullmatch(name)) or not path.is_file():
+            raise HTTPException(404, "no such download")
+        return FileResponse(path, media_type="application/pdf", filename=name)
 
 
 def _add_error_handler(web: FastAPI, site: _Site) -> None:

@@ -23,9 +23,15 @@ def test_the_demo_sends_every_channel_once(capsys: pytest.CaptureFixture[str], t
     assert "preflight: 0 error(s)" in out
     outbox = mailbox.Maildir(data / "outbox", create=False)
     subjects = sorted(str(m["Subject"]) for m in outbox)
-    # 7 readers take email (the eighth chose the PDF format) and the print team one note.
-    assert len(subjects) == 8
+    # 7 readers take the email, the eighth a short mail linking the PDF she chose,
+    # and the print team one note.
+    assert len(subjects) == 9
     assert sum("PDF ready for print" in s for s in subjects) == 1
+    pdf_mail = [m for m in outbox if str(m["Subject"]).endswith("(PDF)")]
+    assert len(pdf_mail) == 1 and "arman@readers.example" in str(pdf_mail[0]["To"])
+    body = pdf_mail[0].get_payload(decode=True).decode()
+    assert "/downloads/issue-1/issue-1-screen.pdf" in body and "/unsubscribe/" in body
+    assert pdf_mail[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     downloads = sorted(p.name for p in (data / "downloads" / "issue-1").iterdir())
     assert downloads == ["issue-1-print.pdf", "issue-1-screen.pdf"]
     assert (data / "social-outbox" / "issue-1" / "mastodon.txt").is_file()
@@ -34,4 +40,4 @@ def test_the_demo_sends_every_channel_once(capsys: pytest.CaptureFixture[str], t
     assert main(["--data-dir", str(data), "demo"]) == 0
     again = capsys.readouterr().out
     assert "(0 new)" in again and "already sent: nothing sent again" in again
-    assert len(mailbox.Maildir(data / "outbox", create=False)) == 8
+    assert len(mailbox.Maildir(data / "outbox", create=False)) == 9
