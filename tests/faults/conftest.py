@@ -81,13 +81,17 @@ class Newsroom:
     root: Path
     config: Path
     sink: Recorder
+    db: str | None = None  # a PostgreSQL URL; None: SQLite in the data folder
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def cli(self, *argv: str) -> int:
-        return main(["--config", str(self.config), *argv])
+        db = ["--db", self.db] if self.db else []
+        return main(["--config", str(self.config), *db, *argv])
 
     def worker(self) -> subprocess.Popen[bytes]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PUBLISHER_")}
+        if self.db:
+            env["PUBLISHER_DB"] = self.db
         proc = subprocess.Popen([sys.executable, "-m", "publisher", "--config",
                                  str(self.config), "worker"], cwd=self.root, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -124,7 +128,7 @@ def newsroom_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     rooms: list[Newsroom] = []
     controllers: list[Controller] = []
 
-    def make(grace: int = 900) -> Newsroom:
+    def make(grace: int = 900, db: str | None = None) -> Newsroom:
         sink = Recorder()
         port = _free_port()
         controller = Controller(sink, hostname="127.0.0.1", port=port)
@@ -133,7 +137,7 @@ def newsroom_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         (tmp_path / "config").mkdir(exist_ok=True)
         config = tmp_path / "config" / "publication.toml"
         config.write_text(CONFIG.format(port=port, grace=grace), encoding="utf-8")
-        room = Newsroom(tmp_path, config, sink)
+        room = Newsroom(tmp_path, config, sink, db)
         assert room.cli("demo", "--no-send") == 0
         assert room.cli("approve", "1", "--channel", "email", "--as", "tester") == 0
         rooms.append(room)

@@ -93,17 +93,40 @@ def test_down_past_the_grace_time_is_missed_and_reported(
     assert b"missed" in err  # the worker said so in its log too
 
 
-def test_two_workers_on_one_database_send_once(
-        newsroom_factory: Callable[..., Newsroom]) -> None:
-    room = newsroom_factory()
-    room.readers(2_000)
+def _two_workers(room: Newsroom, readers: int) -> None:
+    room.readers(readers)
     room.worker()
     room.worker()
     assert room.cli("schedule", "1", "--channel", "email") == 0
-    wait_for(lambda: _step(room)[0] == "done", timeout=120)
+    wait_for(lambda: _state_of(room) == "done", timeout=120)
     copies = room.sink.copies()
-    assert len(copies) == 2_000 + DEMO_EMAIL_READERS
+    assert len(copies) == readers + DEMO_EMAIL_READERS
     assert set(copies.values()) == {1}
+
+
+def test_two_workers_on_one_database_send_once(
+        newsroom_factory: Callable[..., Newsroom]) -> None:
+    _two_workers(newsroom_factory(), 2_000)
+
+
+def test_two_workers_share_a_postgresql_audience_and_send_once(
+        newsroom_factory: Callable[..., Newsroom], pg_url: str) -> None:
+    """On PostgreSQL too: every reader gets the Issue exactly once."""
+    room = newsroom_factory(db=pg_url)
+    _two_workers(room, 10_000)
+
+
+def _state_of(room: Newsroom) -> str:
+    if room.db is None:
+        return _step(room)[0]
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(room.db)
+    with engine.connect() as conn:
+        state = conn.execute(sa.text("SELECT state FROM dispatches WHERE issue_number = 1 "
+                                     "AND channel = 'email'")).scalar_one_or_none()
+    engine.dispose()
+    return str(state or "")
 
 
 def test_cancel_during_a_send_stops_after_the_batch(
