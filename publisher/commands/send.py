@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from publisher.commands import Context
 from publisher.dispatch import DispatchReport, dispatch_issue, send_proof
+from publisher.lifecycle import Lifecycle
 
 __all__ = ["register"]
 
@@ -51,6 +52,11 @@ def cmd_send(ctx: Context) -> int:
         print(f"proof of Issue {a.issue} to {a.test_to}: {result.status}"
               + (f" ({result.detail})" if result.detail else ""), file=ctx.out)
         return 0 if result.status == "sent" else 1
+    if not a.dry_run:
+        # A real send needs the editor's sign-off of this channel and version,
+        # as a scheduled one does; proofs and dry runs need none.
+        with app.store.read() as conn:
+            Lifecycle(app.store).require_signoff(conn, a.issue, [a.channel])
     bar: _Bar | None = None
 
     def progress(report: DispatchReport) -> None:

@@ -34,6 +34,8 @@ from publisher.dispatch import (
     dispatch_standalone,
     send_proof,
 )
+from publisher.lifecycle import Lifecycle
+from publisher.preflight import Report
 from tests.channels.email.conftest import FakeApi, fake_api, free_port, golden_issue  # noqa: F401
 from tests.channels.email.conftest import make_settings as _settings
 
@@ -49,6 +51,7 @@ def _populate(app: App, n: int, *, text_every: int = 0, issue: Issue | None = No
     issue = issue or golden_issue()
     with app.store.begin() as conn:
         app.store.issues.save(conn, issue)
+        Lifecycle(app.store).approve(conn, issue.number, "email", "editor", Report(()))
         for i in range(n):
             fmt = "text" if text_every and i % text_every == 0 else "html"
             app.store.audience.add(conn, f"reader{i}@example.org", list_id=LIST,
@@ -262,6 +265,15 @@ def test_dispatch_standalone_and_the_send_command(
     assert "proof of Issue 7 to editor@example.org: sent" in capsys.readouterr().out
     assert main([*argv[:-2], "--channel", "fax"]) == 2
     assert len(list((data / "outbox" / "new").iterdir())) == 5
+    app = build_app(load_settings(config, data_dir=data))
+    with app.store.begin() as conn:  # a corrected Issue has no sign-off: no real send
+        app.store.issues.save(conn, replace(golden_issue(), title="Corrected"))
+    app.close()
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "no sign-off for email (publisher approve 7 --channel email)" in (
+        capsys.readouterr().err)
+    assert main([*argv, "--test-to", "editor@example.org"]) == 0  # proofs need none
 
 
 # --- a real process, killed mid-send ---------------------------------------------------
