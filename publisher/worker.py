@@ -265,8 +265,10 @@ class Worker:
     def _submit(self, number: int, channel: str) -> None:
         scheduler = self._scheduler
         if scheduler is not None:
+            # Not an "issue:" id: those mirror scheduled steps, and _mirror
+            # removes any that no scheduled step wants.
             scheduler.add_job(run_dispatch, "date", run_date=datetime.now(UTC),
-                              id=job_id(number, channel) + ":resume",
+                              id=f"resume:{number}:{channel}",
                               args=[number, channel], replace_existing=True)
 
     def _join_shared(self, now: datetime) -> None:
