@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from publisher.commands import Context
+from publisher.errors import ContentError
 from publisher.preflight import run_preflight
 
 __all__ = ["register"]
@@ -21,7 +22,7 @@ def _options(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise argparse.ArgumentTypeError(f"--option wants KEY=VALUE, not '{pair}'")
+            raise ContentError(f"wants KEY=VALUE, not '{pair}'", field="--option")
         out[key] = value
     return out
 

@@ -52,3 +52,10 @@ def test_render_refuses_an_unknown_channel(capsys: pytest.CaptureFixture[str], d
     code, _, err = run(capsys, data, "render", "1", "--channel", "fax", "--out",
                        str(tmp_path / "out"))
     assert code == 2 and "unknown channel 'fax'" in err
+
+
+def test_a_malformed_option_is_a_clear_error(capsys: pytest.CaptureFixture[str], data: Path,
+                                             tmp_path: Path) -> None:
+    code, _, err = run(capsys, data, "render", "1", "--channel", "pdf", "--option", "novalue",
+                       "--out", str(tmp_path / "out"))
+    assert code == 2 and "field '--option': wants KEY=VALUE, not 'novalue'" in err
