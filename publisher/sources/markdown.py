@@ -25,7 +25,6 @@ sanitised and converted by :mod:`publisher.sources.html`, never passed on.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
@@ -63,6 +62,7 @@ from publisher.sources.html import (
     safe_url,
     split_attribution,
 )
+from publisher.tomlfile import parse_toml
 
 __all__ = ["FRONT_MATTER_KEYS", "markdown_blocks", "parse_markdown", "parse_markdown_bytes"]
 
@@ -190,15 +190,10 @@ def _yaml_pairs(
 
 def _toml(text: str, source: str) -> Located:
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        found = re.search(r"\(at line (\d+), column \d+\)", message)
-        line = int(found.group(1)) - 1 if found else text.count("\n")
-        problem = message[: found.start()].strip() if found else message
-        raise ContentError(
-            f"front matter is not valid TOML: {problem}", source=source, line=_FIRST_LINE + line
-        ) from None
+        data = parse_toml(text, source, ContentError, line_offset=_FIRST_LINE - 1)
+    except ContentError as exc:
+        raise ContentError(f"front matter is not valid TOML: {exc.message}", source=source,
+                           line=exc.line) from None
     except RecursionError:
         raise ContentError("front matter is nested too deeply", source=source) from None
     return {key: (value, _toml_line(text, key)) for key, value in data.items()}
